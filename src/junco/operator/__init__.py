@@ -1,0 +1,6 @@
+"""Operators: plain callables, or classes with preprocess / forward / postprocess."""
+
+from junco.operator._base import Operator, is_batched, op_fingerprint, op_name
+from junco.operator._function import FunctionOperator
+
+__all__ = ["FunctionOperator", "Operator", "is_batched", "op_fingerprint", "op_name"]
