@@ -26,6 +26,8 @@ class _Cached:
 class PreprocessRunner(Runner):
     """Runs ``op.preprocess`` on each row; cached rows skip it (and the forward)."""
 
+    count_out = False  # the node's rows_out is counted after forward
+
     def __init__(self, node: Node, ctx: Context):
         super().__init__(node, ctx)
         self.col = f"__pre_{node.uid}"
@@ -56,7 +58,7 @@ class PreprocessRunner(Runner):
             done = _parallel_each(self.ctx, pre, sub, star, sub_bad.__setitem__)
         else:
             done = apply_each(pre, sub, star, sub_bad.__setitem__)
-        items: list[Any] = [_Cached(hits[k]) for k in keys] if keys else [None] * len(values)
+        items: list[Any] = [_Cached(hits[k]) if k in hits else None for k in keys] if keys else [None] * len(values)
         for j, i in enumerate(todo):
             items[i] = done[j]
         for j, e in sub_bad.items():
@@ -77,11 +79,12 @@ class PreprocessRunner(Runner):
 class ForwardRunner(Runner):
     """Runs ``op.forward`` on micro-batches of at most ``batch_size`` rows, then ``postprocess``."""
 
+    count_in = False  # counted by the preprocess half
+
     def __init__(self, node: Node, ctx: Context, pre: PreprocessRunner):
         super().__init__(node, ctx)
         self.pre = pre
         self.batch_size = int(node.params.get("batch_size") or getattr(node.fn, "batch_size", 32) or 32)
-        self.stats = ctx.report.node(node.name)
 
     def process(self, block: Block) -> list[Block]:
         items = block.cols.pop(self.pre.col) if self.pre.col in block.cols else []

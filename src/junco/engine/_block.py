@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import compress
 from typing import Any
 
@@ -20,7 +21,7 @@ class Block:
 
     __slots__ = ("ids", "cols", "groups", "src_end")
 
-    def __init__(self, ids: list[Any], cols: dict[str, list[Any]], groups: list[int] | None = None,
+    def __init__(self, ids: Sequence[Any], cols: dict[str, list[Any]], groups: Sequence[int] | None = None,
                  src_end: int = 0):
         self.ids = ids
         self.cols = cols
@@ -52,7 +53,7 @@ class Block:
         cols: dict[str, list[Any]] = {n: [] for n in names}
         groups: list[int] | None = None if blocks[0].groups is None else []
         for b in blocks:
-            ids.extend(b.ids)
+            ids.extend(b.ids)  # ids and groups may be ranges: concat makes lists
             for n in names:
                 cols[n].extend(b.cols[n])
             if groups is not None and b.groups is not None:

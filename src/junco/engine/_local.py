@@ -31,28 +31,35 @@ class _Failure:
         self.exc = exc
 
 
-def source_blocks(items: Iterable[tuple[Any, ...]], columns: tuple[str, ...], *, block_size: int,
+def source_blocks(items: Iterable[Any], columns: tuple[str, ...], *, block_size: int,
                   ids: Iterable[Any] | None = None, grouped: bool = True,
                   report: RunReport | None = None) -> Iterator[Block]:
-    """Cut a stream of input tuples into blocks; ``ids`` default to the input's position."""
+    """Cut a stream of inputs into blocks; ``ids`` default to the input's position.
+
+    With one column, ``items`` are the bare values; with several, tuples of values.
+    """
     it = iter(items)
     id_it = iter(ids) if ids is not None else None
     pos = 0
+    single = len(columns) == 1
     while True:
         chunk = list(islice(it, block_size))
         if not chunk:
             return
         n = len(chunk)
-        rids = list(islice(id_it, n)) if id_it is not None else list(range(pos, pos + n))
-        if len(columns) == 1:
-            cols = {columns[0]: [c[0] for c in chunk]}
+        positions = range(pos, pos + n)
+        rids: Any = list(islice(id_it, n)) if id_it is not None else positions
+        if single:
+            cols = {columns[0]: chunk}
         else:
+            for x in chunk:
+                if not isinstance(x, tuple | list) or len(x) != len(columns):
+                    raise TypeError(f"expected {len(columns)} input values for {columns}, got {x!r}")
             cols = {c: list(v) for c, v in zip(columns, zip(*chunk))}
-        groups = list(range(pos, pos + n)) if grouped else None
         pos += n
         if report is not None:
             report.rows_in += n
-        yield Block(rids, cols, groups, pos)
+        yield Block(rids, cols, positions if grouped else None, pos)
 
 
 def _push(runners: list[Runner], block: Block) -> list[Block]:
@@ -93,7 +100,7 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, *, block_size: int = 256, queue_size: int = 4, max_wait: float = 0.01,
+    def __init__(self, *, block_size: int = 1024, queue_size: int = 4, max_wait: float = 0.01,
                  workers: int = 4, strict: bool = False, cache: Any = None, progress: bool | None = None):
         self.block_size = block_size
         self.queue_size = queue_size

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from itertools import starmap
 from typing import Any
 
 from junco.engine._block import Block
@@ -50,25 +51,23 @@ class Context:
 
 def apply_each(fn: Callable[..., Any], values: list[Any], star: bool,
                on_error: Callable[[int, BaseException], None]) -> list[Any]:
-    """``[fn(v) for v in values]`` at plain-loop speed; a failing item becomes ``FAILED``."""
+    """``[fn(v) for v in values]`` at C-loop speed; a failing item becomes ``FAILED``.
+
+    ``list.extend`` keeps what an iterator produced before it raised, so after an error the loop
+    resumes right after the failing item: nothing runs twice.
+    """
     out: list[Any] = []
-    append = out.append
     start = 0
     n = len(values)
     while start < n:
         rest = values if start == 0 else values[start:]
         try:
-            if star:
-                for v in rest:
-                    append(fn(*v))
-            else:
-                for v in rest:
-                    append(fn(v))
+            out.extend(starmap(fn, rest) if star else map(fn, rest))
             break
         except Exception as e:  # one row; the others go on
             i = len(out)
             on_error(i, e)
-            append(FAILED)
+            out.append(FAILED)
             start = i + 1
     return out
 
@@ -99,6 +98,9 @@ class _Err:
 class Runner:
     """Base runner: per-node stats and the input values of a block."""
 
+    count_in = True
+    count_out = True
+
     def __init__(self, node: Node, ctx: Context):
         self.node = node
         self.ctx = ctx
@@ -120,9 +122,11 @@ class Runner:
 
     def run(self, block: Block) -> list[Block]:
         t = time.perf_counter()
-        self.stats.rows_in += len(block)
+        if self.count_in:
+            self.stats.rows_in += len(block)
         out = self.process(block)
-        self.stats.rows_out += sum(len(b) for b in out)
+        if self.count_out:
+            self.stats.rows_out += sum(len(b) for b in out)
         self.stats.seconds += time.perf_counter() - t
         return out
 
@@ -166,7 +170,7 @@ class MapRunner(Runner):
     def __init__(self, node: Node, ctx: Context):
         super().__init__(node, ctx)
         self.parallel = int(node.params.get("parallel") or 1)
-        self.cache = ctx.cache if node.params.get("cache") else None
+        self.cache: Any = ctx.cache if node.params.get("cache") else None
         self.fp = op_fingerprint(node.fn) if self.cache is not None else ""
 
     def process(self, block: Block) -> list[Block]:

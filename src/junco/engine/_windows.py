@@ -53,7 +53,7 @@ class _GroupedRunner(Runner):
         return [self._block(out, block.src_end)]
 
     def flush(self) -> list[Block]:
-        out = []
+        out: list[tuple[Any, int, dict[str, Any]]] = []
         for g, buf in self.groups.items():
             out.extend((rid, g, row) for rid, row in self.emit(buf, final=True))
         self.groups.clear()

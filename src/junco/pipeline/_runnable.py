@@ -71,20 +71,10 @@ class Pipeline:
         """The plan, readable."""
         return self.plan.explain()
 
-    def _inputs(self, inputs: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
-        n = len(self.plan.input_columns)
-        for x in inputs:
-            if n == 1:
-                yield (x,)
-            else:
-                if not isinstance(x, tuple | list) or len(x) != n:
-                    raise TypeError(f"this pipeline takes {n} inputs {self.plan.input_columns}; got {x!r}")
-                yield tuple(x)
-
     def _run(self, inputs: Iterable[Any], ids: Iterable[Any] | None, total: int | None) -> Iterator[Any]:
         report = self.report = RunReport()
-        blocks = source_blocks(self._inputs(inputs), self.plan.input_columns, ids=ids,
-                               block_size=getattr(self.engine, "block_size", 256), report=report)
+        blocks = source_blocks(inputs, self.plan.input_columns, ids=ids,
+                               block_size=getattr(self.engine, "block_size", 1024), report=report)
         return self.engine.execute(self.plan, blocks, report, total=total)
 
     def _rows(self, block: Any) -> list[Any]:
@@ -95,7 +85,7 @@ class Pipeline:
 
     def __call__(self, *inputs: Any) -> Results:
         """Run one input; returns its output rows."""
-        item = inputs[0] if len(inputs) == 1 else inputs
+        item = inputs[0] if len(self.plan.input_columns) == 1 else inputs
         rows: list[Any] = []
         for b in self._run([item], None, 1):
             rows.extend(self._rows(b))
