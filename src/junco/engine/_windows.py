@@ -31,11 +31,13 @@ class _GroupedRunner(Runner):
         super().__init__(node, ctx)
         self.groups: dict[int, _Buffer] = {}
         self.columns: list[str] = []
+        self.ungrouped = False  # stream scope: blocks carry no groups, and neither must ours
 
     def process(self, block: Block) -> list[Block]:
         if not self.columns:
             self.columns = list(block.cols) + [c for c in self.node.outputs if c not in block.cols]
         names = list(block.cols)
+        self.ungrouped = block.groups is None
         groups = block.groups if block.groups is not None else [0] * len(block)
         for i, g in enumerate(groups):
             buf = self.groups.get(g)
@@ -61,7 +63,8 @@ class _GroupedRunner(Runner):
 
     def _block(self, out: list[tuple[Any, int, dict[str, Any]]], src_end: int) -> Block:
         cols = {c: [row.get(c) for _, _, row in out] for c in self.columns}
-        return Block([rid for rid, _, _ in out], cols, [g for _, g, _ in out], src_end)
+        groups = None if self.ungrouped else [g for _, g, _ in out]
+        return Block([rid for rid, _, _ in out], cols, groups, src_end)
 
     def apply(self, ids: list[Any], rows: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]] | None:
         """One window: call fn on the lists of input values; base the output row on the first row."""

@@ -2,5 +2,6 @@
 
 from junco.operator._base import Operator, is_batched, op_fingerprint, op_name
 from junco.operator._function import FunctionOperator
+from junco.operator._model import ModelOperator
 
-__all__ = ["FunctionOperator", "Operator", "is_batched", "op_fingerprint", "op_name"]
+__all__ = ["FunctionOperator", "ModelOperator", "Operator", "is_batched", "op_fingerprint", "op_name"]

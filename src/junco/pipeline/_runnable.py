@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from junco.engine import LocalEngine, RunReport, source_blocks
+from junco.operator import op_name
 from junco.plan import Plan
 
 
@@ -104,6 +105,17 @@ class Pipeline:
         """Yield output rows lazily; memory stays bounded whatever the length of ``inputs``."""
         for b in self._run(inputs, ids, None):
             yield from self._rows(b)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What identifies this pipeline's outputs: the fingerprint of every step, in order.
+
+        Stores record it so vectors stay traceable to the model, weights, layer and preprocessing.
+        """
+        steps = []
+        for n in self.plan.steps:
+            fp = n.fn.fingerprint() if hasattr(n.fn, "fingerprint") else {"op": op_name(n.fn)}
+            steps.append({"node": n.kind.value, **fp})
+        return {"steps": steps}
 
     def to_spec(self) -> dict[str, Any]:
         return self.plan.to_spec()
