@@ -27,8 +27,8 @@ _LAZY = {
     "DataCollection": ("junco.collection", "DataCollection"),
 }
 
-__all__ = sorted(["DataCollection", "Pipeline", "RunReport", "ops", "pipe", "pipeline", "pipeline_names",
-                  "register", "register_pipeline"])
+__all__ = ["DataCollection", "Pipeline", "RunReport", "ops", "pipe", "pipeline", "pipeline_names",
+           "register", "register_pipeline"]
 
 
 def __getattr__(name: str) -> Any:
