@@ -42,6 +42,10 @@ def add_inputs(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--modality", choices=("text", "image", "json"), help="what the inputs are (default: guessed)")
     sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a pipeline option, e.g. backend=torch, model=mobilenetv2 (repeatable)")
+    sp.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="where to run: this machine, or a Ray cluster (same plan, same results)")
+    sp.add_argument("--address", default=None,
+                    help="Ray cluster address (ray://host:10001 or 'auto'); default: start a local runtime")
 
 
 def add_arguments(sp: argparse.ArgumentParser) -> None:
@@ -95,6 +99,8 @@ def resolve(args: argparse.Namespace) -> tuple[Any, str, list[str]]:
     name = args.pipeline or default_pipeline(files, args.text)
     p, modality = load_pipeline(name, args.modality, prefer="text" if args.text else "image",
                                 overrides=parse_sets(args.set))
+    if getattr(args, "engine", "local") == "ray":
+        p.set_engine("ray", address=args.address)
     return p, modality, files
 
 
