@@ -63,6 +63,8 @@ def _check_header(data: bytes, max_pixels: int | None) -> tuple[int, int]:
         raise ImageDecodeError(f"not a recognised image format ({len(data)} bytes)") from e
     except Image.DecompressionBombError as e:
         raise DecompressionBombError(str(e)) from e
+    except (OSError, SyntaxError, ValueError, EOFError) as e:  # e.g. a truncated WebP: "could not create decoder"
+        raise ImageDecodeError(f"cannot read the image header: {e}") from e
     if max_pixels is not None and w * h > max_pixels:
         raise DecompressionBombError(f"image is {w}x{h} = {w * h:,} pixels, over max_pixels={max_pixels:,}")
     return w, h

@@ -1,0 +1,1 @@
+"""Test helpers shipped with junco (fault corpora for reliability tests)."""
