@@ -115,16 +115,13 @@ class VideoFrameEmbedding(Operator):
 
     def preprocess(self, video: Any) -> tuple[Any, np.ndarray]:
         """A video -> the image model's input tensors for its sampled frames, and their timestamps."""
-        import torch
-
         frames = self.decoder(video)
-        pixels = torch.stack([self.image.preprocess(f) for f, _ in frames])
+        # the image operator's own per-frame preprocessing (uint8 HWC arrays, normalized in forward)
+        pixels = np.stack([np.asarray(self.image.preprocess(f)) for f, _ in frames])
         return pixels, np.array([t for _, t in frames], np.float64)
 
     def forward(self, batch: list[tuple[Any, np.ndarray]]) -> list[Any]:
-        import torch
-
-        pixels = torch.cat([p for p, _ in batch])
+        pixels = np.concatenate([p for p, _ in batch])
         step = int(getattr(self.image, "batch_size", 32) or 32)
         vecs = np.concatenate([np.asarray(self.image.forward(list(pixels[i:i + step])), np.float32)
                                for i in range(0, len(pixels), step)])
