@@ -72,3 +72,83 @@ def test_cli_duplicates_on_real_images(tmp_path, capsys):
     want = sorted(sorted([str(tmp_path / f"{n}.png"), str(tmp_path / f"{n}_small.jpg")]) for n in names)
     assert got == want and html.exists()
     assert time.time() - t0 < 60
+
+
+# --- duplicates among the vectors of a stored collection ------------------------------------------------
+from junco.eval.duplicates import find_duplicates_in_index, gallery_paths  # noqa: E402
+
+
+def _store(kind, tmp_path, dim, metric="cosine"):
+    from junco.index import open_index
+
+    if kind == "faiss":
+        pytest.importorskip("faiss")
+        return open_index(f"faiss://{tmp_path}/fa", dim=dim, metric=metric, kind="hnsw")
+    if kind == "milvus":
+        pytest.importorskip("milvus_lite")
+        return open_index(str(tmp_path / "dups.db"), dim=dim, metric=metric, collection="vecs")
+    return open_index(f"exact://{tmp_path}/ex", dim=dim, metric=metric)
+
+
+@pytest.mark.parametrize("kind,metric", [("exact", "cosine"), ("exact", "L2"), ("faiss", "cosine"),
+                                         ("milvus", "cosine"), ("milvus", "IP")])
+def test_finds_planted_groups_in_a_stored_collection(tmp_path, kind, metric):
+    ids, x, planted = _planted(n=400, seed=2)
+    with _store(kind, tmp_path, 64, metric) as idx:
+        idx.add(ids, x.astype(np.float32))
+        groups = find_duplicates_in_index(idx, threshold=0.95, topk=5, batch_size=64)
+        if kind == "faiss":
+            assert idx.kind == "hnsw"  # neighbours really came from the graph index
+    assert sorted(map(sorted, groups)) == sorted(map(sorted, planted))
+    assert len(groups[0]) == 3  # largest first
+    if kind != "milvus":  # exact and FAISS list ids in insertion order (Milvus: primary-key order)
+        assert groups == find_duplicates(ids, x, threshold=0.95)
+
+
+def test_store_groups_link_through_neighbours_and_respect_the_threshold(tmp_path):
+    ids, x, planted = _planted(n=300, seed=3)
+    with _store("exact", tmp_path, 64) as idx:
+        idx.add(ids, x.astype(np.float32))
+        # topk=1: each row only sees its nearest neighbour, the 3-row group still comes out whole
+        assert sorted(map(sorted, find_duplicates_in_index(idx, 0.95, topk=1))) == sorted(map(sorted, planted))
+        assert find_duplicates_in_index(idx, threshold=0.9999) == []
+        with pytest.raises(ValueError, match="topk"):
+            find_duplicates_in_index(idx, topk=0)
+
+
+def test_cli_duplicates_on_a_milvus_store_with_gallery(tmp_path, capsys):
+    pytest.importorskip("milvus_lite")
+    from PIL import Image
+
+    from _embedding_support import SKIMAGE_PHOTOS, skimage_path
+    from junco.index import open_index
+
+    # vectors: 16x16 grey thumbnails, a real (if simple) image embedding; halves are near-duplicates
+    def thumb(im):
+        return np.asarray(im.convert("L").resize((16, 16)), dtype=np.float32).ravel() - 128.0
+
+    ids, vecs, metas = [], [], []
+    for name in SKIMAGE_PHOTOS[:4]:
+        im = Image.open(skimage_path(name)).convert("RGB")
+        stem = name.split(".")[0]
+        for tag, img in (("full", im), ("half", im.resize((im.width // 2, im.height // 2)))):
+            path = tmp_path / f"{stem}_{tag}.png"
+            img.save(path)
+            ids.append(f"{stem}_{tag}")
+            vecs.append(thumb(img))
+            metas.append({"path": str(path)})
+    db = str(tmp_path / "photos.db")
+    with open_index(db, dim=256, collection="photos") as idx:
+        idx.add(ids, np.stack(vecs), metas)
+        assert gallery_paths(idx, ["astronaut_full", "nope"]) == {"astronaut_full": metas[0]["path"]}
+    html = tmp_path / "gallery.html"
+    assert main(["duplicates", "--index", db, "--collection", "photos", "--threshold", "0.98", "--json",
+                 "--html", str(html)]) == 0
+    res = json.loads(capsys.readouterr().out)
+    want = sorted([f"{n.split('.')[0]}_full", f"{n.split('.')[0]}_half"] for n in SKIMAGE_PHOTOS[:4])
+    assert res["rows"] == 8 and sorted(map(sorted, res["groups"])) == want
+    assert html.read_text().count("<img") == 8
+    assert main(["duplicates", "--index", db, "--collection", "photos", "--threshold", "0.98"]) == 0
+    assert "4 duplicate group(s)" in capsys.readouterr().out
+    assert main(["duplicates", "--index", str(tmp_path / "nothing")]) == 2
+    assert main(["duplicates"]) == 2
