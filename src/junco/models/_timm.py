@@ -107,7 +107,7 @@ def load_timm(model_name: str, checkpoint_path: str | None = None, num_classes: 
     if weights.source == "checkpoint":
         from timm.models import load_state_dict
 
-        sd = load_state_dict(str(weights.path), use_ema=True)
+        sd = load_state_dict(str(weights.path), use_ema=True, weights_only=True)
         nc = num_classes if num_classes is not None else _head_size(arch, sd)
         model = timm.create_model(arch, pretrained=False, num_classes=nc)
         return model, weights, _load_into(model, sd, by_order=False)

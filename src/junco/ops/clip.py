@@ -129,7 +129,7 @@ class ClipEmbedding(ModelOperator):
 
         name, pretrained, self.weights = _resolve(self.config["model_name"], self.config["checkpoint_path"],
                                                   self.config["pretrained"])
-        model = open_clip.create_model(name, pretrained=pretrained, device="cpu")
+        model = open_clip.create_model(name, pretrained=pretrained, device="cpu", weights_only=True)
         self._name = name
         self.tokenizer = open_clip.get_tokenizer(name)
         return model

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from junco.serve._api import router
 from junco.serve._inputs import RequestError, resolve_in_roots
@@ -63,8 +64,12 @@ def create_app(service: Service) -> FastAPI:
     async def info() -> Any:
         index = service.index
         count = None if index is None else await asyncio.to_thread(index.count)
+        try:
+            fingerprint = await asyncio.to_thread(service.model.fingerprint)
+        except Exception:  # noqa: BLE001 - a model that cannot load: /info still answers, /health says why
+            fingerprint = None
         return {"model": service.model.name, "modalities": service.model.modalities,
-                "fingerprint": await asyncio.to_thread(service.model.fingerprint),
+                "fingerprint": fingerprint, "startup_error": service.startup_error,
                 "index": None if index is None else {"uri": service.index_uri, "count": count,
                                                      "dim": getattr(index, "dim", None)},
                 "roots": [str(r) for r in service.roots],
@@ -85,6 +90,14 @@ def _errors(app: FastAPI) -> None:
     async def request_error(request: Request, exc: RequestError) -> JSONResponse:
         headers = {"Retry-After": "1"} if exc.status == 503 else None
         return JSONResponse({"error": exc.message, "status": exc.status}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # unknown routes (404), wrong methods (405): the same JSON shape as every other error
+        msg = {404: f"no such endpoint: {request.url.path}",
+               405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
+        return JSONResponse({"error": msg, "status": exc.status_code}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:

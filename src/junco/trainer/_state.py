@@ -97,4 +97,5 @@ class Checkpoints:
             p = p / "checkpoints" / "last.pt" if (p / "checkpoints").is_dir() else p / "last.pt"
         if not p.is_file():
             raise FileNotFoundError(f"no checkpoint at {p}")
-        return dict(torch.load(p, map_location="cpu", weights_only=False))
+        # weights_only: a checkpoint is data (tensors, numbers, strings); never code to run on load
+        return dict(torch.load(p, map_location="cpu", weights_only=True))
