@@ -9,6 +9,7 @@ from junco.operator import ModelOperator
 MAX_BATCH_TOKENS = 16384  # padded tokens per model call; bounds memory
 MAX_PADDING = 0.25  # a group may carry at most 25% padding tokens (once it has MIN_ROWS rows)
 MIN_ROWS = 8  # smaller groups waste the matrix units more than padding does
+MAX_CHARS_PER_TOKEN = 128  # texts are cut to max_length * this many characters before tokenizing
 
 
 def length_batches(lengths: list[int], max_rows: int, max_tokens: int = MAX_BATCH_TOKENS) -> list[list[int]]:
@@ -36,6 +37,21 @@ def length_batches(lengths: list[int], max_rows: int, max_tokens: int = MAX_BATC
         groups.append([i])
         real = lengths[i]
     return groups
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (text decoded with ``errors="surrogateescape"``, broken UTF-16)
+    replaced by U+FFFD: tokenizers reject them with an unreadable TypeError; the rest of the text is kept.
+
+    Example:
+        >>> clean_text("caf\\udce9 ok")
+        'caf\ufffd ok'
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
 
 
 class TextModelOperator(ModelOperator):
@@ -88,7 +104,10 @@ class TextModelOperator(ModelOperator):
             self.setup()
         if not isinstance(text, str):
             raise TypeError(f"expected a string, got {type(text).__name__}")
-        return list(self.tokenizer(text, truncation=True, max_length=self.max_length)["input_ids"])
+        # tokenizers read the whole string before truncating (2 s per 2 MB here): cut it first, far
+        # beyond what max_length tokens can span (a word-piece token covers at most ~100 characters)
+        text = text[: self.max_length * MAX_CHARS_PER_TOKEN]
+        return list(self.tokenizer(clean_text(text), truncation=True, max_length=self.max_length)["input_ids"])
 
     def _pad(self, rows: list[list[int]]) -> tuple[Any, Any]:
         import torch

@@ -10,6 +10,7 @@ import atexit
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -226,6 +227,12 @@ class IndexInsert(_IndexOp):
     def forward(self, batch: list[Any]) -> list[Any]:
         self.setup()
         ids = [b[0] for b in batch]
+        if getattr(self.index, "dim", 0) is None:
+            # a store without a dimension takes the first row's: with mixed sizes in the first batch, the
+            # most common one decides, so one wrong-size row up front cannot get every good row refused
+            dims = Counter(len(b[1]) for b in batch)
+            if len(dims) > 1:
+                self.index.dim = dims.most_common(1)[0][0]
         write = self.index.upsert if self.mode == "upsert" else self.index.add
         with self._lock:
             write(ids, np.stack([b[1] for b in batch]), [b[2] for b in batch])

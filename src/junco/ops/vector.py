@@ -51,6 +51,9 @@ class Normalize(Operator):
     Returns:
         Called on a vector (or a 2-D batch, row by row): the float32 normalized array.
 
+    Raises:
+        ValueError: a scalar, an empty vector, or NaN / infinity in the input (an error row in a run).
+
     Example:
         >>> from junco import ops
         >>> ops.vector.normalize()([3.0, 4.0]).tolist()
@@ -66,6 +69,11 @@ class Normalize(Operator):
         import numpy as np
 
         v = to_numpy(x)
+        # a NaN/inf would come out as a NaN vector that poisons every search of the store it lands in
+        if v.ndim == 0 or v.shape[-1] == 0:
+            raise ValueError(f"expected a vector (or a 2-D batch of vectors), got an array of shape {v.shape}")
+        if not np.isfinite(v).all():
+            raise ValueError(f"vector contains NaN or infinity ({int((~np.isfinite(v)).sum())} of {v.size} values)")
         if self.norm == "l2":
             n = np.linalg.norm(v, axis=-1, keepdims=True)
         elif self.norm == "l1":

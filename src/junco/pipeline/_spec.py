@@ -42,15 +42,33 @@ def plan_to_spec(plan: Plan) -> dict[str, Any]:
 def spec_to_plan(spec: dict[str, Any]) -> Plan:
     from junco.ops import create
 
-    if spec.get("junco_pipeline") != SPEC_VERSION:
-        raise PlanError(f"not a junco pipeline spec (version {spec.get('junco_pipeline')!r})")
+    if not isinstance(spec, dict) or spec.get("junco_pipeline") != SPEC_VERSION:
+        found = spec.get("junco_pipeline") if isinstance(spec, dict) else type(spec).__name__
+        raise PlanError(f"not a junco pipeline spec (version {found!r})")
+    nodes = spec.get("nodes")
+    if not isinstance(nodes, list) or not nodes:
+        raise PlanError("malformed pipeline spec: 'nodes' must be a non-empty list")
     built: list[Node] = []
-    for d in spec["nodes"]:
-        fn = create(d["op"], **d.get("args", {})) if "op" in d else None
-        params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in (d.get("params") or {}).items()}
-        built.append(Node(NodeKind(d["kind"]), tuple(d["inputs"]), tuple(d["outputs"]), fn,
-                          tuple(built[i] for i in d["parents"]), params))
+    for i, d in enumerate(nodes):
+        # a hand-edited or truncated spec: say which node is wrong instead of a bare KeyError/IndexError
+        try:
+            fn = create(d["op"], **(d.get("args") or {})) if "op" in d else None
+            params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in (d.get("params") or {}).items()}
+            parents = [built[p] for p in d["parents"] if isinstance(p, int) and 0 <= p < i]
+            if len(parents) != len(d["parents"]):
+                raise ValueError(f"parents {d['parents']!r} must be indices of earlier nodes")
+            built.append(Node(NodeKind(d["kind"]), _names(d["inputs"]), _names(d["outputs"]), fn,
+                              tuple(parents), params))
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as e:
+            detail = f"missing key {e}" if isinstance(e, KeyError) else str(e)
+            raise PlanError(f"malformed pipeline spec: node {i}: {detail}") from e
     return Plan.from_output(built[-1], window_scope=spec.get("window_scope", "input"))
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(c, str) for c in value):
+        raise ValueError(f"column lists are lists of names, got {value!r}")
+    return tuple(value)
 
 
 def spec_to_pipe(spec: dict[str, Any], **kw: Any) -> Any:

@@ -59,6 +59,8 @@ class RayEngine:
         progress: Ray Data's progress bars; ``None``: only when stderr is a terminal.
         num_cpus, num_gpus: size of a local runtime the engine starts.
         init_kwargs: more ``ray.init`` arguments for a runtime the engine starts or connects to.
+        start_timeout: seconds starting or connecting to Ray may take before a :class:`RuntimeError`
+            naming the cause (default: ``$JUNCO_RAY_START_TIMEOUT`` or 120); it never hangs.
 
     Example:
         >>> from junco import pipe
@@ -74,7 +76,7 @@ class RayEngine:
                  actors: int | None = None, actor_cpus: float = 0.5, task_cpus: float = 1.0,
                  workers: int = 4, cache: Any = None, progress: bool | None = None,
                  num_cpus: int | None = None, num_gpus: int | None = None,
-                 init_kwargs: dict[str, Any] | None = None):
+                 init_kwargs: dict[str, Any] | None = None, start_timeout: float | None = None):
         self.address = address
         self.strict = strict
         self.block_size = block_size
@@ -89,6 +91,7 @@ class RayEngine:
         self.num_cpus = num_cpus
         self.num_gpus = num_gpus
         self.init_kwargs = dict(init_kwargs or {})
+        self.start_timeout = start_timeout
 
     @staticmethod
     def shutdown() -> None:
@@ -97,7 +100,8 @@ class RayEngine:
 
     def connect(self) -> None:
         """Connect to (or start) the Ray runtime now rather than at the first run."""
-        _runtime.ensure(self.address, num_cpus=self.num_cpus, num_gpus=self.num_gpus, **self.init_kwargs)
+        _runtime.ensure(self.address, num_cpus=self.num_cpus, num_gpus=self.num_gpus, timeout=self.start_timeout,
+                        **self.init_kwargs)
 
     def execute(self, plan: Plan, blocks: Iterable[Block] | ParquetSource, report: RunReport, *,
                 total: int | None = None, sink: ParquetSink | None = None) -> Iterator[Block]:
@@ -167,9 +171,11 @@ class RayEngine:
                 options: WorkerOptions, sink: ParquetSink | None) -> Iterator[Block]:
         stages = seg.stages()
         shipped = [(st, [ShippedNode.of(n, by_ref=st.kind == "actor") for n in st.nodes]) for st in stages]
+        pools = sum(st.kind == "actor" for st in stages)
+        tasks = any(st.kind == "task" for st in stages)
         for w, (ds, packets) in enumerate(self._datasets(feed, plan, _batch_rows(seg.nodes))):
             for st, nodes in shipped:
-                ds = self._map(ds, st, nodes, options, packets)
+                ds = self._map(ds, st, nodes, options, packets, pools, tasks)
             if sink is not None:
                 ds = ds.map_batches(write_task, fn_kwargs={"sink": sink, "wave": w}, num_cpus=self.task_cpus,
                                     batch_size=1, batch_format="pyarrow", zero_copy_batch=True)
@@ -224,7 +230,7 @@ class RayEngine:
         return ds
 
     def _map(self, ds: Any, stage: Stage, nodes: list[ShippedNode], options: WorkerOptions,
-             packets: int) -> Any:
+             packets: int, pools: int = 1, tasks: bool = False) -> Any:
         common = {"batch_size": 1, "batch_format": "pyarrow", "zero_copy_batch": True}
         if stage.kind == "task":
             return ds.map_batches(run_task, fn_kwargs={"nodes": nodes, "options": options},
@@ -232,7 +238,7 @@ class RayEngine:
         import ray.data
 
         gpus = self._gpus(stage.nodes[0])
-        size = max(1, min(self.actors or self._default_actors(gpus), packets))
+        size = max(1, min(self.actors or self._default_actors(gpus, pools, tasks), packets))
         return ds.map_batches(ActorWorker, fn_constructor_kwargs={"nodes": nodes, "options": options},
                               compute=ray.data.ActorPoolStrategy(size=size),
                               num_cpus=0 if gpus else self.actor_cpus, num_gpus=gpus or None, **common)
@@ -246,13 +252,19 @@ class RayEngine:
             return 0
         return 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
 
-    def _default_actors(self, gpus: int) -> int:
+    def _default_actors(self, gpus: int, pools: int = 1, tasks: bool = False) -> int:
+        """Actors per pool. CPU pools share the CPUs a task stage of the segment leaves free: pools
+        that reserve every CPU starve the tasks that feed them and the run never ends (two model
+        operators, e.g. face detect + embed, on 2 CPUs)."""
         import ray
 
         res = ray.cluster_resources()
         if gpus:
             return max(1, int(res.get("GPU", 1)))
-        return max(1, min(8, int(res.get("CPU", 1))))
+        cpus = res.get("CPU", 1)
+        free = cpus - (self.task_cpus if tasks else 0.0)
+        per_pool = int(free / (max(1, pools) * max(self.actor_cpus, 1e-3)))
+        return max(1, min(8, int(cpus), per_pool))
 
     def __repr__(self) -> str:
         return f"RayEngine(address={self.address!r}, block_size={self.block_size})"

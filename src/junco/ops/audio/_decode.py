@@ -20,6 +20,7 @@ from junco.ops.audio._clip import AudioClip, AudioDecodeError, conform, windows
 
 DEFAULT_MAX_DURATION = 600.0
 ON_LONG = ("truncate", "error")
+MAX_PEAK = 1e4  # |sample| above this (80 dB over full scale) is corrupt float data, not audio
 
 
 def open_source(source: Any) -> Any:
@@ -97,7 +98,16 @@ class AudioDecoder(Operator):
                               "max_duration=None to read whole files)", JuncoWarning, stacklevel=2)
         if not np.all(np.isfinite(samples)):
             raise AudioDecodeError("decoded samples contain NaN or infinity (corrupt file)")
-        return conform(AudioClip(samples, int(sr)), self.sample_rate, self.mono)
+        peak = float(np.abs(samples).max())
+        if peak > MAX_PEAK:  # float files only: garbage floats (flipped bits) overflow the models' math
+            raise AudioDecodeError(f"sample values up to {peak:.3g}, far outside [-1, 1] (corrupt float audio)")
+        clip = conform(AudioClip(samples, int(sr)), self.sample_rate, self.mono)
+        if clip.samples.size == 0:  # e.g. a corrupt header claiming a 1.5 GHz rate: nothing survives resampling
+            raise AudioDecodeError(f"no audio samples left after resampling {len(samples)} samples from "
+                                   f"{sr} Hz to {self.sample_rate} Hz (corrupt header?)")
+        if not np.all(np.isfinite(clip.samples)):  # huge float samples (flipped bits) overflow when resampled
+            raise AudioDecodeError("samples overflow to NaN or infinity when resampled or mixed down (corrupt file)")
+        return clip
 
     def __call__(self, source: Any) -> Any:
         clip = self.decode(source)

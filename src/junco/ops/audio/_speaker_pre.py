@@ -86,7 +86,10 @@ def trim_long_silences(wav: np.ndarray, cfg: SpeakerPreprocess) -> np.ndarray:
     csum[width:] = csum[width:] - csum[:-width]
     mask = np.round(csum[width - 1:] / width).astype(bool)
     k = cfg.vad_max_silence + 1  # binary dilation with a centred structuring element of k ones
-    mask = np.convolve(mask.astype(np.int32), np.ones(k, np.int32), mode="same") > 0
+    # the centred part of the full convolution: mode="same" returns max(n, k) values, so clips shorter
+    # than k VAD windows (< 0.2 s) got a mask longer than the audio (an IndexError)
+    full = np.convolve(mask.astype(np.int32), np.ones(k, np.int32), mode="full")
+    mask = full[(k - 1) // 2:(k - 1) // 2 + len(mask)] > 0
     return wav[np.repeat(mask, win)]
 
 

@@ -98,7 +98,8 @@ class DlibFaceDetect(NativeModelOperator):
             import cv2
 
             scale = self.max_side / max(rgb.shape[:2])
-            small = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)),
+            # at least 1 pixel per side: a 1 x 100000 strip would round to 0 and make OpenCV assert
+            small = cv2.resize(rgb, (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale))),
                                interpolation=cv2.INTER_AREA)
         detector, predictor = self.model.obj
         with self.model.lock:
