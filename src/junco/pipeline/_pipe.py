@@ -23,7 +23,7 @@ class Pipe:
         ...          .window("z", "zs", 2, 2, sum)
         ...          .output("x", "zs"))
         >>> p(3)
-        [(3, 2)]
+        [Row(x=3, zs=2)]
     """
 
     def __init__(self, node: Node):
