@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from typing import Any
 
-from bench._harness import compare, table, write
+from bench._harness import compare, start_ray, table, write
 
 
 class NoCache:
@@ -75,14 +74,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--rows", type=int, default=200_000, help="rows of the pure-Python job")
     args = ap.parse_args(argv)
 
+    import ray
+
     from junco import pipe, pipeline
     from junco.engine import LocalEngine
-    from junco.engine.ray import RayEngine, shutdown
+    from junco.engine.ray import RayEngine
 
-    t = time.perf_counter()
+    ray_start = start_ray()  # from the main thread (see bench._harness.start_ray)
     ray_engine = RayEngine(cache=NoCache(), actors=args.actors)
     ray_engine.connect()
-    ray_start = time.perf_counter() - t
     local_engine = LocalEngine(cache=NoCache())
     sections, data = [], {"ray_start_s": ray_start}
     try:
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         sections.append(table(f"pure Python map + filter over {n:,} rows (per-run and per-row overhead)", py))
         data["python"] = py
     finally:
-        shutdown()
+        ray.shutdown()
     write("engines", sections, data)
     return data
 
