@@ -70,7 +70,7 @@ def test_parallel_node_runs_concurrently():
         with lock:
             active[0] += 1
             peak[0] = max(peak[0], active[0])
-        time.sleep(0.01)
+        time.sleep(0.03)
         with lock:
             active[0] -= 1
         return x
@@ -79,7 +79,7 @@ def test_parallel_node_runs_concurrently():
     out = pipe.input("x").map("x", "y", io_bound, parallel=4).output("y").batch(range(40))
     assert out == [[i] for i in range(40)]
     assert peak[0] >= 3
-    assert time.perf_counter() - t < 40 * 0.01  # faster than serial
+    assert time.perf_counter() - t < 0.75 * 40 * 0.03  # well under serial (4 threads: ~1/4)
 
 
 def test_one_bad_row_among_1000_is_one_error_record():

@@ -71,7 +71,7 @@ class PreprocessRunner(Runner):
             items = [x for i, x in enumerate(items) if i not in bad]
             keys = [k for i, k in enumerate(keys) if i not in bad] if keys else keys
         cols = {self.col: items}
-        if keys:
+        if self.cache is not None:  # even when every row failed: the forward stage concatenates blocks
             cols[self.key_col] = keys
         return [block.with_cols(cols)]
 

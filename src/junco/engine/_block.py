@@ -48,6 +48,12 @@ class Block:
     def concat(blocks: list[Block]) -> Block:
         if len(blocks) == 1:
             return blocks[0]
+        src_end = max(b.src_end for b in blocks)
+        # an empty block may lack columns its stage adds to rows (every row of it failed)
+        blocks = [b for b in blocks if len(b)] or blocks[-1:]
+        if len(blocks) == 1:
+            b = blocks[0]
+            return b if b.src_end == src_end else Block(b.ids, b.cols, b.groups, src_end)
         names = list(blocks[0].cols)
         ids: list[Any] = []
         cols: dict[str, list[Any]] = {n: [] for n in names}
@@ -58,4 +64,4 @@ class Block:
                 cols[n].extend(b.cols[n])
             if groups is not None and b.groups is not None:
                 groups.extend(b.groups)
-        return Block(ids, cols, groups, max(b.src_end for b in blocks))
+        return Block(ids, cols, groups, src_end)
