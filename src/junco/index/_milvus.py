@@ -215,7 +215,11 @@ class MilvusIndex(BaseIndex):
                                  search_params=params)
         hits = []
         for row in res:
-            hits.append(Hits([h["id"] for h in row], np.asarray([h["distance"] for h in row], np.float32),
+            ids, dist = getattr(row, "ids", None), getattr(row, "distances", None)
+            if ids is None or dist is None or len(ids) != len(row):  # older pymilvus: per-hit dicts only
+                ids, dist = [h["id"] for h in row], [h["distance"] for h in row]
+            # pymilvus keeps ids/distances as columns: read them whole, not through per-hit objects
+            hits.append(Hits(list(ids), np.asarray(dist, np.float32),
                              [(h.get("entity") or {}).get("meta") or {} for h in row]))
         return SearchResult(hits)
 
