@@ -27,12 +27,14 @@ import numpy as np
 
 from junco.eval import _html
 
-__all__ = ["DEFAULT_LAYERS", "IMAGE_EXTENSIONS", "Candidate", "CandidateResult", "LabeledSet", "SelectionReport",
+__all__ = ["DEFAULT_LAYERS", "IMAGE_EXTENSIONS", "MOBILENET_LAYERS", "Candidate", "CandidateResult", "LabeledSet", "SelectionReport",
            "default_candidates", "load_labeled", "pca_2d", "score_embeddings", "select_model"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 #: Layers tried for timm models when none are asked for: pre-logits, the last and second-to-last stage.
 DEFAULT_LAYERS: tuple[str | int | None, ...] = (None, -1, -2)
+#: MobileNetV2's ``features`` end with the 1x1 conv to 1280 (= ``None``); -2 and -5 are earlier blocks
+MOBILENET_LAYERS: tuple[int | None, ...] = (None, -2, -5)
 RANK_BY = ("score", "map", "recall", "probe")
 # which catalogue modalities can embed which data (a shared image+text space embeds images as images)
 _FITS = {"image": ("image", "image+text"), "text": ("text",)}
@@ -212,7 +214,8 @@ def default_candidates(modality: str = "image", *, models: Sequence[str] | None 
                        layers: Sequence[str | int | None] | None = None) -> list[Candidate]:
     """Candidates from the models installed here (:func:`junco.models.list_available`).
 
-    timm models are tried at each of ``layers`` (default :data:`DEFAULT_LAYERS`); other models at their
+    timm models are tried at each of ``layers`` (default :data:`DEFAULT_LAYERS`), MobileNetV2 at the
+    int/``None`` ones (default :data:`MOBILENET_LAYERS`: indexes into its ``features``); other models at their
     one embedding layer (named ``"<model> @ embedding"``). Image data also fits shared image+text models
     (embedded on their image side); text data fits text models only.
 
@@ -255,6 +258,10 @@ def default_candidates(modality: str = "image", *, models: Sequence[str] | None 
         if m.op == "image-embedding/timm":
             out += [Candidate(f"{m.name} @ {layer_label(layer)}", m.op, {**m.op_args, "layer": layer}, modality)
                     for layer in (layers or DEFAULT_LAYERS)]
+        elif m.op == "image-embedding/mobilenetv2":  # layers index its features blocks (ints only)
+            picks = [x for x in (layers or MOBILENET_LAYERS) if x is None or isinstance(x, int)] or [None]
+            out += [Candidate(f"{m.name} @ {layer_label(layer)}", m.op, {**m.op_args, "layer": layer}, modality)
+                    for layer in picks]
         else:  # one embedding layer: the operator's own output
             out.append(Candidate(f"{m.name} @ embedding", m.op, dict(m.op_args), modality))
     return out

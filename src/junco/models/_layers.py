@@ -126,3 +126,27 @@ class TimmEmbedder(nn.Module):
             raise ValueError(f"layer {self.layer!r} is not run by forward_features; pick an earlier module")
         out = captured[0]
         return pool_features(out[0] if isinstance(out, tuple) else out, self.pool)
+
+
+class FeaturesUpTo(nn.Module):
+    """The first blocks of a ``features`` sequence, up to and including block ``index``, then pooled.
+
+    For CNNs whose body is one ``nn.Sequential`` (MobileNetV2 and its kin): ``index`` may be negative.
+
+    Example:
+        >>> body = nn.Sequential(nn.Conv2d(3, 4, 1), nn.Conv2d(4, 6, 1), nn.Conv2d(6, 8, 1))
+        >>> FeaturesUpTo(body, -2, "avg")(torch.zeros(2, 3, 5, 5)).shape
+        torch.Size([2, 6])
+    """
+
+    def __init__(self, features: nn.Sequential, index: int, pool: str = "avg"):
+        super().__init__()
+        n = len(features)
+        if not -n <= index < n:
+            raise ValueError(f"layer {index} is out of range: the model has {n} feature blocks "
+                             f"(0..{n - 1}, or -{n}..-1)")
+        self.features = features[: (index % n) + 1]
+        self.pool = pool
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return pool_features(self.features(x), self.pool)

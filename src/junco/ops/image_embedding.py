@@ -106,6 +106,9 @@ class MobileNetV2Embedding(ImageModelOperator):
 
     Args:
         checkpoint_path: a ``MobileNetV2_bottle`` state dict; default the packaged weights.
+        layer: ``None`` = the 1280-d bottleneck (the packaged embedding); an int indexes the model's
+            ``features`` blocks (``-2`` = the last inverted residual, 320 channels), pooled with ``pool``.
+        pool: pooling of an intermediate feature map: ``"avg"``, ``"max"`` or ``"flatten"``.
         device: ``None`` (CUDA when present), ``"cpu"``, ``"cuda"``.
         backend: ``"auto"``, ``"torch"`` or ``"onnxruntime"``.
         size, interpolation, mean, std, crop_pct, channel_order: preprocessing overrides (warned).
@@ -121,14 +124,19 @@ class MobileNetV2Embedding(ImageModelOperator):
         (1280,)
     """
 
-    def __init__(self, *, checkpoint_path: str | None = None, device: str | None = None, backend: str = "auto",
+    def __init__(self, *, checkpoint_path: str | None = None, layer: int | None = None, pool: str = "avg",
+                 device: str | None = None, backend: str = "auto",
                  size: int | tuple[int, int] | None = None, interpolation: str | None = None,
                  mean: tuple[float, ...] | None = None, std: tuple[float, ...] | None = None,
                  crop_pct: float | None = None, channel_order: str | None = None):
-        config = {"checkpoint_path": checkpoint_path, "size": size, "interpolation": interpolation,
-                  "mean": mean, "std": std, "crop_pct": crop_pct, "channel_order": channel_order}
+        if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int)):
+            raise TypeError(f"mobilenetv2 layer must be None or an int index into its features, got {layer!r}")
+        config = {"checkpoint_path": checkpoint_path, "layer": layer, "pool": pool, "size": size,
+                  "interpolation": interpolation, "mean": mean, "std": std, "crop_pct": crop_pct,
+                  "channel_order": channel_order}
         super().__init__(device=device, backend=backend, config=config)
         self.checkpoint_path = checkpoint_path
+        self.layer, self.pool = layer, pool
 
     def load_model(self) -> Any:
         import torch
@@ -157,8 +165,18 @@ class MobileNetV2Embedding(ImageModelOperator):
 
         return ImagePreprocess((3, 224, 224), "bilinear", 1.0, "squash", IMAGENET_MEAN, IMAGENET_STD)
 
+    def build_embedder(self, model: Any) -> Any:
+        if self.layer is None:
+            return model
+        from junco.models._layers import FeaturesUpTo
+
+        return FeaturesUpTo(model.features, self.layer, self.pool)
+
     def architecture(self) -> str:
         return "mobilenetv2_bottle"
+
+    def layer_fingerprint(self) -> dict[str, Any]:
+        return {} if self.layer is None else {"layer": self.layer, "pool": self.pool}
 
     def save_weights(self, directory: Path) -> dict[str, Any]:
         import torch
