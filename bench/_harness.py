@@ -75,6 +75,28 @@ def in_thread(fn: Callable[[], Any]) -> Callable[[], Any]:
     return run
 
 
+def interleave(cases: dict[str, Callable[[], Any]], *, repeats: int,
+               warmup: bool = True) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Run the cases alternated (one warm-up each, then A B C ... ``repeats`` times).
+
+    Returns:
+        ``(wall, cpu)``: seconds per run for each case. CPU is this process's (all threads) unless the
+        case returns a float: its own CPU seconds (e.g. measured in a worker process).
+    """
+    if warmup:
+        for fn in cases.values():
+            fn()
+    wall: dict[str, list[float]] = {k: [] for k in cases}
+    cpu: dict[str, list[float]] = {k: [] for k in cases}
+    for _ in range(repeats):
+        for name, fn in cases.items():
+            t, c = time.perf_counter(), time.process_time()
+            got = fn()
+            wall[name].append(time.perf_counter() - t)
+            cpu[name].append(float(got) if isinstance(got, float) else time.process_time() - c)
+    return wall, cpu
+
+
 def compare(cases: dict[str, Callable[[], Any]], *, repeats: int = 5, units: float = 1.0,
             unit: str = "items/s", warmup: bool = True) -> list[dict[str, Any]]:
     """Time each case ``repeats`` times, interleaved; return rows with median/spread throughput.
@@ -83,15 +105,7 @@ def compare(cases: dict[str, Callable[[], Any]], *, repeats: int = 5, units: flo
         cases: name -> zero-argument callable doing the whole job once.
         units: items processed per call (for throughput).
     """
-    if warmup:
-        for fn in cases.values():
-            fn()
-    times: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeats):
-        for name, fn in cases.items():
-            t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
+    times, _ = interleave(cases, repeats=repeats, warmup=warmup)
     rows = []
     base = None
     for name, ts in times.items():

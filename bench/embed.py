@@ -18,7 +18,7 @@ import tempfile
 from typing import Any
 
 import junco  # noqa: F401  (first: its import hook lets torchvision load before any model library)
-from bench._harness import in_thread, write
+from bench._harness import in_thread, interleave, write
 
 
 def measure(cases: dict[str, Any], *, repeats: int, units: int, unit: str) -> list[dict[str, Any]]:
@@ -28,18 +28,8 @@ def measure(cases: dict[str, Any], *, repeats: int, units: int, unit: str) -> li
     may be shared: throughput per CPU-second is what the code costs, whatever else is running.
     """
     import statistics
-    import time
 
-    for fn in cases.values():
-        fn()
-    wall: dict[str, list[float]] = {k: [] for k in cases}
-    cpu: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeats):
-        for name, fn in cases.items():
-            t, c = time.perf_counter(), time.process_time()
-            fn()
-            wall[name].append(time.perf_counter() - t)
-            cpu[name].append(time.process_time() - c)
+    wall, cpu = interleave(cases, repeats=repeats)
     rows = []
     for name in cases:
         med = statistics.median(wall[name])

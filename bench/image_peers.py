@@ -26,14 +26,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import junco  # noqa: F401  (first: its import hook lets torchvision load before any model library)
 from bench import _image_task as task
-from bench._harness import in_thread, load_line, start_ray, table, write
+from bench._harness import in_thread, interleave, load_line, start_ray, table, write
 
 ROOT = Path(__file__).resolve().parent.parent
 TOWHEE_PY = ROOT / "bench" / ".venv-towhee" / "bin" / "python"
@@ -144,16 +143,7 @@ def measure(cases: dict[str, Callable[[], Any]], *, repeats: int, units: int) ->
     """
     import statistics
 
-    for fn in cases.values():
-        fn()
-    wall: dict[str, list[float]] = {k: [] for k in cases}
-    cpu: dict[str, list[float]] = {k: [] for k in cases}
-    for _ in range(repeats):
-        for name, fn in cases.items():
-            t, c = time.perf_counter(), time.process_time()
-            got = fn()
-            wall[name].append(time.perf_counter() - t)
-            cpu[name].append(float(got) if isinstance(got, float) else time.process_time() - c)
+    wall, cpu = interleave(cases, repeats=repeats)
     rows = []
     first = None
     for name in cases:

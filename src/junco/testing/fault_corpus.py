@@ -57,6 +57,21 @@ class FaultCase:
         return self.value if self.modality in ("text", "vector") else self.path
 
 
+class _Writer:
+    """Writes corpus files into one folder (created if missing), recording a :class:`FaultCase` each."""
+
+    def __init__(self, folder: str | os.PathLike[str], modality: str):
+        self.out = Path(folder)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.modality = modality
+        self.cases: list[FaultCase] = []
+
+    def __call__(self, name: str, data: bytes, kind: str, ok: bool | None) -> None:
+        p = self.out / name
+        p.write_bytes(data)
+        self.cases.append(FaultCase(str(p), kind, ok, self.modality))
+
+
 def _controls() -> dict[str, object]:
     import numpy as np
     import skimage.data
@@ -104,14 +119,8 @@ def make_corpus(folder: str | os.PathLike[str]) -> list[FaultCase]:
     import numpy as np
     from PIL import Image
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    cases: list[FaultCase] = []
-
-    def put(name: str, data: bytes, kind: str, ok: bool) -> None:
-        p = out / name
-        p.write_bytes(data)
-        cases.append(FaultCase(str(p), kind, ok))
+    put = _Writer(folder, "image")
+    cases = put.cases
 
     controls = _controls()
     rng = np.random.default_rng(0)
@@ -206,14 +215,8 @@ def make_audio_corpus(folder: str | os.PathLike[str]) -> list[FaultCase]:
     """
     import numpy as np
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    cases: list[FaultCase] = []
-
-    def put(name: str, data: bytes, kind: str, ok: bool | None) -> None:
-        p = out / name
-        p.write_bytes(data)
-        cases.append(FaultCase(str(p), kind, ok, "audio"))
+    put = _Writer(folder, "audio")
+    cases = put.cases
 
     x, real = _speech(16000)
     good: bool | None = True if real else None
@@ -306,14 +309,8 @@ def make_video_corpus(folder: str | os.PathLike[str]) -> list[FaultCase]:
     """
     import numpy as np
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    cases: list[FaultCase] = []
-
-    def put(name: str, data: bytes, kind: str, ok: bool | None) -> None:
-        p = out / name
-        p.write_bytes(data)
-        cases.append(FaultCase(str(p), kind, ok, "video"))
+    put = _Writer(folder, "video")
+    cases = put.cases
 
     frames = _clip_frames(10)
     mp4 = _video_bytes(frames)
