@@ -172,12 +172,14 @@ class RayEngine:
         stages = seg.stages()
         shipped = [(st, [ShippedNode.of(n, by_ref=st.kind == "actor") for n in st.nodes]) for st in stages]
         pools = sum(st.kind == "actor" for st in stages)
-        tasks = any(st.kind == "task" for st in stages)
-        for w, (ds, packets) in enumerate(self._datasets(feed, plan, _batch_rows(seg.nodes))):
+        tasks = (any(st.kind == "task" for st in stages) or sink is not None
+                 or isinstance(feed, ParquetSource))
+        cpus = self._fit_cpus(pools, tasks)
+        for w, (ds, packets) in enumerate(self._datasets(feed, plan, _batch_rows(seg.nodes), cpus[0])):
             for st, nodes in shipped:
-                ds = self._map(ds, st, nodes, options, packets, pools, tasks)
+                ds = self._map(ds, st, nodes, options, packets, pools, cpus)
             if sink is not None:
-                ds = ds.map_batches(write_task, fn_kwargs={"sink": sink, "wave": w}, num_cpus=self.task_cpus,
+                ds = ds.map_batches(write_task, fn_kwargs={"sink": sink, "wave": w}, num_cpus=cpus[0],
                                     batch_size=1, batch_format="pyarrow", zero_copy_batch=True)
             expected = 0
             for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
@@ -195,7 +197,7 @@ class RayEngine:
                     yield packet.block
 
     def _datasets(self, feed: Iterator[Block] | ParquetSource, plan: Plan,
-                  batch_rows: int | None) -> Iterator[tuple[Any, int]]:
+                  batch_rows: int | None, task_cpus: float) -> Iterator[tuple[Any, int]]:
         """One Ray dataset of packets per wave, and how many packets it holds."""
         if isinstance(feed, ParquetSource):
             pieces = feed.pieces()
@@ -204,7 +206,7 @@ class RayEngine:
                 wave = pieces[s:s + self.blocks_per_dataset]
                 ds = self._dataset([dumps(p) for p in wave])
                 ds = ds.map_batches(read_task, fn_kwargs={"file_columns": cols, "input_columns": plan.input_columns},
-                                    num_cpus=self.task_cpus, batch_size=1, batch_format="pyarrow",
+                                    num_cpus=task_cpus, batch_size=1, batch_format="pyarrow",
                                     zero_copy_batch=True)
                 yield ds, len(wave)
             return
@@ -230,18 +232,36 @@ class RayEngine:
         return ds
 
     def _map(self, ds: Any, stage: Stage, nodes: list[ShippedNode], options: WorkerOptions,
-             packets: int, pools: int = 1, tasks: bool = False) -> Any:
+             packets: int, pools: int, cpus: tuple[float, float, bool]) -> Any:
+        task_cpus, actor_cpus, tasks = cpus
         common = {"batch_size": 1, "batch_format": "pyarrow", "zero_copy_batch": True}
         if stage.kind == "task":
             return ds.map_batches(run_task, fn_kwargs={"nodes": nodes, "options": options},
-                                  num_cpus=self.task_cpus, **common)
+                                  num_cpus=task_cpus, **common)
         import ray.data
 
         gpus = self._gpus(stage.nodes[0])
-        size = max(1, min(self.actors or self._default_actors(gpus, pools, tasks), packets))
+        size = max(1, min(self.actors or self._default_actors(gpus, pools, tasks, task_cpus, actor_cpus),
+                          packets))
         return ds.map_batches(ActorWorker, fn_constructor_kwargs={"nodes": nodes, "options": options},
                               compute=ray.data.ActorPoolStrategy(size=size),
-                              num_cpus=0 if gpus else self.actor_cpus, num_gpus=gpus or None, **common)
+                              num_cpus=0 if gpus else actor_cpus, num_gpus=gpus or None, **common)
+
+    def _fit_cpus(self, pools: int, tasks: bool) -> tuple[float, float, bool]:
+        """``(task CPUs, actor CPUs, tasks)`` for this segment, scaled down to fit a small cluster.
+
+        A task stage plus one actor per pool must fit at once, or Ray can schedule neither the tasks
+        that feed the actors nor the actors, and the run never ends (1 CPU: a 1.0-CPU task beside a
+        0.5-CPU actor). Requests are kept as given where they fit.
+        """
+        import ray
+
+        cpus = float(ray.cluster_resources().get("CPU", 1.0))
+        need = (self.task_cpus if tasks else 0.0) + pools * self.actor_cpus
+        if need <= cpus or need <= 0:
+            return self.task_cpus, self.actor_cpus, tasks
+        scale = 0.99 * cpus / need  # 1% headroom: Ray compares fractional CPUs in fixed point
+        return self.task_cpus * scale, self.actor_cpus * scale, tasks
 
     def _gpus(self, node: Node) -> int:
         """One GPU per actor when the cluster has GPUs and the operator does not pin the CPU."""
@@ -252,7 +272,8 @@ class RayEngine:
             return 0
         return 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
 
-    def _default_actors(self, gpus: int, pools: int = 1, tasks: bool = False) -> int:
+    def _default_actors(self, gpus: int, pools: int = 1, tasks: bool = False, task_cpus: float | None = None,
+                        actor_cpus: float | None = None) -> int:
         """Actors per pool. CPU pools share the CPUs a task stage of the segment leaves free: pools
         that reserve every CPU starve the tasks that feed them and the run never ends (two model
         operators, e.g. face detect + embed, on 2 CPUs)."""
@@ -262,8 +283,10 @@ class RayEngine:
         if gpus:
             return max(1, int(res.get("GPU", 1)))
         cpus = res.get("CPU", 1)
-        free = cpus - (self.task_cpus if tasks else 0.0)
-        per_pool = int(free / (max(1, pools) * max(self.actor_cpus, 1e-3)))
+        task_cpus = self.task_cpus if task_cpus is None else task_cpus
+        actor_cpus = self.actor_cpus if actor_cpus is None else actor_cpus
+        free = cpus - (task_cpus if tasks else 0.0)
+        per_pool = int(free / (max(1, pools) * max(actor_cpus, 1e-3)))
         return max(1, min(8, int(cpus), per_pool))
 
     def __repr__(self) -> str:
