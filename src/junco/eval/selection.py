@@ -232,7 +232,7 @@ def default_candidates(modality: str = "image", *, models: Sequence[str] | None 
 
     Example:
         >>> [c.name for c in default_candidates("image", models=["mobilenetv2"])]
-        ['mobilenetv2 @ embedding']
+        ['mobilenetv2 @ pre-logits', 'mobilenetv2 @ stage -2', 'mobilenetv2 @ stage -5']
     """
     from junco.models import list_available
 
