@@ -75,17 +75,22 @@ def in_thread(fn: Callable[[], Any]) -> Callable[[], Any]:
     return run
 
 
-def interleave(cases: dict[str, Callable[[], Any]], *, repeats: int,
-               warmup: bool = True) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def interleave(cases: dict[str, Callable[[], Any]], *, repeats: int, warmup: bool = True,
+               settle: dict[str, float] | None = None) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Run the cases alternated (one warm-up each, then A B C ... ``repeats`` times).
+
+    ``settle`` gives cases that leave work behind (Ray tears its actor processes down after the call
+    returns) seconds of untimed pause afterwards, so that work is not charged to the next case.
 
     Returns:
         ``(wall, cpu)``: seconds per run for each case. CPU is this process's (all threads) unless the
         case returns a float: its own CPU seconds (e.g. measured in a worker process).
     """
+    settle = settle or {}
     if warmup:
-        for fn in cases.values():
+        for name, fn in cases.items():
             fn()
+            time.sleep(settle.get(name, 0.0))
     wall: dict[str, list[float]] = {k: [] for k in cases}
     cpu: dict[str, list[float]] = {k: [] for k in cases}
     for _ in range(repeats):
@@ -94,6 +99,7 @@ def interleave(cases: dict[str, Callable[[], Any]], *, repeats: int,
             got = fn()
             wall[name].append(time.perf_counter() - t)
             cpu[name].append(float(got) if isinstance(got, float) else time.process_time() - c)
+            time.sleep(settle.get(name, 0.0))
     return wall, cpu
 
 
