@@ -526,12 +526,9 @@ def sample_vectors(index: Any, n: int | None = 2000, *, seed: int = 0, chunk: in
     """
     if n is not None and n < 1:
         raise ValueError(f"sample size n must be >= 1 (or None for all), got {n}")
-    own = isinstance(index, str | os.PathLike)
-    if own:
-        from junco.index import open_index
+    from junco.index import index_from
 
-        index = open_index(index, **open_opts)
-    try:
+    with index_from(index, **open_opts) as index:
         ids = list(index.ids())
         if not ids:
             raise ValueError(f"the store {index!r} holds no vectors")
@@ -545,9 +542,6 @@ def sample_vectors(index: Any, n: int | None = 2000, *, seed: int = 0, chunk: in
                 got_ids.append(rec.id)
                 vecs.append(np.asarray(rec.vector, dtype=np.float32))
         return got_ids, np.stack(vecs)
-    finally:
-        if own:
-            index.close()
 
 
 # --- everything at once, and the HTML report ------------------------------------------------------------

@@ -118,12 +118,9 @@ def find_duplicates_in_index(index: Any, threshold: float = 0.95, *, topk: int =
     """
     if topk < 1 or batch_size < 1:
         raise ValueError(f"topk and batch_size must be >= 1, got {topk} and {batch_size}")
-    own = isinstance(index, str | os.PathLike)
-    if own:
-        from junco.index import open_index
+    from junco.index import index_from
 
-        index = open_index(index, **open_opts)
-    try:
+    with index_from(index, **open_opts) as index:
         from junco.index import Metric
 
         ids = list(index.ids())
@@ -163,9 +160,6 @@ def find_duplicates_in_index(index: Any, threshold: float = 0.95, *, topk: int =
             groups.setdefault(uf.find(i), []).append(i)
         out = sorted((g for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g[0]))
         return [[ids[i] for i in g] for g in out]
-    finally:
-        if own:
-            index.close()
 
 
 def gallery_paths(index: Any, ids: Sequence[Any], field: str = "path", **open_opts: Any) -> dict[Any, str]:
@@ -182,12 +176,9 @@ def gallery_paths(index: Any, ids: Sequence[Any], field: str = "path", **open_op
     Returns:
         id -> path, for the rows that have one.
     """
-    own = isinstance(index, str | os.PathLike)
-    if own:
-        from junco.index import open_index
+    from junco.index import index_from
 
-        index = open_index(index, **open_opts)
-    try:
+    with index_from(index, **open_opts) as index:
         out: dict[Any, str] = {}
         for rec in index.get(list(ids)) if ids else []:
             p = (rec.metadata or {}).get(field)
@@ -196,9 +187,6 @@ def gallery_paths(index: Any, ids: Sequence[Any], field: str = "path", **open_op
             elif isinstance(rec.id, str) and os.path.isfile(rec.id):
                 out[rec.id] = rec.id
         return out
-    finally:
-        if own:
-            index.close()
 
 
 def write_duplicates_gallery(groups: Sequence[Sequence[Any]], paths: dict[Any, str] | None,

@@ -15,7 +15,7 @@ Example:
 """
 
 from junco.index._base import BaseIndex, VectorIndex, as_pairs
-from junco.index._open import forget_memory, open_index, resolve
+from junco.index._open import forget_memory, index_from, open_index, resolve
 from junco.index._registry import BACKENDS, register_backend
 from junco.index._types import (
     DuplicateIdError,
@@ -28,6 +28,7 @@ from junco.index._types import (
 )
 
 __all__ = [
+    "index_from",
     "BACKENDS",
     "BaseIndex",
     "DuplicateIdError",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +112,26 @@ def forget_memory(name: str | None = None) -> None:
     with _MEMORY_LOCK:
         for key in [k for k in _MEMORY if name is None or k[1] == name]:
             del _MEMORY[key]
+
+
+@contextlib.contextmanager
+def index_from(index: Any, **opts: Any) -> Iterator[Any]:
+    """An open index for a ``with`` block: ``index`` itself, or one opened from a URI and closed after.
+
+    Args:
+        index: an open junco index, or a URI / path for :func:`open_index`.
+        **opts: :func:`open_index` options, used only when ``index`` is a URI.
+
+    Example:
+        >>> with index_from("memory://index-from-doc", dim=2) as idx:
+        ...     idx.dim
+        2
+    """
+    if not isinstance(index, str | os.PathLike):
+        yield index
+        return
+    opened = open_index(index, **opts)
+    try:
+        yield opened
+    finally:
+        opened.close()
