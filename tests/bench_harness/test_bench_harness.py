@@ -35,6 +35,18 @@ def test_compare_alternates_cases_and_reports_ratios():
     assert rows[0]["time_vs_first"] == 1.0
 
 
+def test_settle_pauses_after_a_case_without_timing_the_pause():
+    import time
+
+    starts: dict[str, list[float]] = {"ray": [], "next": []}
+    cases = {"ray": lambda: starts["ray"].append(time.perf_counter()),
+             "next": lambda: starts["next"].append(time.perf_counter())}
+    wall, cpu = _harness.interleave(cases, repeats=2, settle={"ray": 0.2})
+    assert all(t < 0.1 for t in wall["ray"])  # the pause is not charged to the case that left work behind
+    assert all(n - r >= 0.2 for r, n in zip(starts["ray"], starts["next"]))  # ... nor to the next one
+    assert len(wall["ray"]) == len(cpu["next"]) == 2
+
+
 def test_in_thread_runs_each_call_on_a_fresh_thread_and_reraises():
     import threading
 

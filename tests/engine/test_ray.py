@@ -16,8 +16,8 @@ from junco.plan import NodeKind
 
 pytest.importorskip("ray")
 
+from junco.engine._block import rechunk as _rechunk  # noqa: E402
 from junco.engine.ray import RayEngine  # noqa: E402
-from junco.engine.ray._engine import _rechunk  # noqa: E402
 from junco.engine.ray._ship import ShippedNode  # noqa: E402
 from junco.engine.ray._stages import segments  # noqa: E402
 

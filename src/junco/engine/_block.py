@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress
 from typing import Any
 
@@ -65,3 +65,30 @@ class Block:
             if groups is not None and b.groups is not None:
                 groups.extend(b.groups)
         return Block(ids, cols, groups, src_end)
+
+
+def rechunk(blocks: Iterable[Block], rows: int | None) -> Iterator[Block]:
+    """Split blocks longer than ``rows`` (``None``/``0``: as they come); every piece but the last keeps
+    the previous block's ``src_end`` (its groups may continue in the next piece), so windows never
+    close a group early.
+
+    Example:
+        >>> [len(b) for b in rechunk([Block(range(10), {"x": list(range(10))})], 4)]
+        [4, 4, 2]
+    """
+    if not rows:
+        yield from blocks
+        return
+    prev_end = 0
+    for b in blocks:
+        n = len(b)
+        for s in range(0, n, rows):
+            e = min(n, s + rows)
+            if s == 0 and e == n:
+                yield b
+                break
+            yield Block(b.ids[s:e], {k: v[s:e] for k, v in b.cols.items()},
+                        None if b.groups is None else b.groups[s:e], b.src_end if e == n else prev_end)
+        if n == 0:
+            yield b
+        prev_end = b.src_end

@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Any
 
 from junco.engine._batched import ForwardRunner
-from junco.engine._block import Block
+from junco.engine._block import Block, rechunk
 from junco.engine._report import RunReport
 from junco.engine._runners import Context, Runner, make_runner
 from junco.plan import Plan
@@ -170,8 +170,8 @@ class LocalEngine:
         def items(i: int) -> Iterator[Any]:
             if i == 0:  # feed the first forward a batch at a time, so its preprocessing overlaps the model
                 first_forward = stages[1][0]
-                yield from _rechunk(blocks, first_forward.batch_size if isinstance(first_forward, ForwardRunner)
-                                    else 0)
+                yield from rechunk(blocks, first_forward.batch_size if isinstance(first_forward, ForwardRunner)
+                                   else None)
                 return
             q = queues[i - 1]
             first = stages[i][0]
@@ -246,30 +246,6 @@ class LocalEngine:
             got.append(nxt)
             rows += len(nxt)
         return Block.concat(got)
-
-
-def _rechunk(blocks: Iterable[Block], rows: int) -> Iterator[Block]:
-    """Split source blocks into blocks of at most ``rows`` rows (``0``: as they come).
-
-    A long source block would otherwise be preprocessed whole before the forward sees its first row:
-    the model idles while the block is decoded and the decoders idle while it runs. Only the last piece
-    of a block carries its ``src_end`` (earlier pieces keep the previous one), so windows never close a
-    group early.
-    """
-    prev_end = 0
-    for block in blocks:
-        n = len(block)
-        if rows <= 0 or n <= rows:
-            prev_end = block.src_end
-            yield block
-            continue
-        ids = list(block.ids)
-        groups = None if block.groups is None else list(block.groups)
-        for s in range(0, n, rows):
-            e = min(n, s + rows)
-            yield Block(ids[s:e], {k: v[s:e] for k, v in block.cols.items()},
-                        None if groups is None else groups[s:e], block.src_end if e == n else prev_end)
-        prev_end = block.src_end
 
 
 class _Progress:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from junco.engine._block import Block
+from junco.engine._block import Block, rechunk
 from junco.engine._local import _flush, _push
 from junco.engine._report import RowError, RunReport
 from junco.engine._runners import Context, make_runner
@@ -211,7 +211,7 @@ class RayEngine:
                 yield ds, len(wave)
             return
         rows = self.rows_per_task or batch_rows
-        for wave_blocks in _waves(_rechunk(feed, rows), self.blocks_per_dataset):
+        for wave_blocks in _waves(rechunk(feed, rows), self.blocks_per_dataset):
             yield self._dataset([dumps(Packet(b)) for b in wave_blocks]), len(wave_blocks)
 
     def _dataset(self, envs: list[bytes]) -> Any:
@@ -303,27 +303,6 @@ def _batch_rows(nodes: list[Node]) -> int | None:
         if n.batched:
             return int(n.params.get("batch_size") or getattr(n.fn, "batch_size", 32) or 32)
     return None
-
-
-def _rechunk(blocks: Iterator[Block], rows: int | None) -> Iterator[Block]:
-    """Split blocks longer than ``rows``; every piece but the last keeps the previous block's
-    ``src_end`` (its groups may continue in the next piece)."""
-    if not rows:
-        yield from blocks
-        return
-    prev_end = 0
-    for b in blocks:
-        n = len(b)
-        for s in range(0, n, rows):
-            e = min(n, s + rows)
-            if s == 0 and e == n:
-                yield b
-                break
-            yield Block(b.ids[s:e], {k: v[s:e] for k, v in b.cols.items()},
-                        None if b.groups is None else b.groups[s:e], b.src_end if e == n else prev_end)
-        if n == 0:
-            yield b
-        prev_end = b.src_end
 
 
 def _waves(blocks: Iterator[Block], size: int) -> Iterator[list[Block]]:
