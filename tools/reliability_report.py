@@ -248,22 +248,29 @@ def main(argv: list[str] | None = None) -> int:
           lambda: pipe.input("path").flat_map("path", ("frame", "ts"), ops.video_decode.av(max_frames=4))
           .output("frame", "ts"), video, rows="any", check=_frames_check, kinds=True)
 
-    # -- named pipelines, local engine
-    r.run("text-embedding", "local", lambda: pipeline("text-embedding"), texts, check=_vector_check(384, True),
-          kinds=True)
-    r.run("image-embedding", "local", lambda: pipeline("image-embedding"), _sample(images, m(1500), 1),
-          check=_vector_check(1280, True))
-    r.run("text-image-embedding [image]", "local", lambda: pipeline("text-image-embedding", model="bridge"),
-          _sample(images, m(300), 2), check=_vector_check(384, True))
-    r.run("text-image-embedding [text]", "local",
-          lambda: pipeline("text-image-embedding", model="bridge", modality="text"), _sample(texts, m(500), 3),
-          check=_vector_check(384, True))
-    r.run("face-embedding", "local", lambda: pipeline("face-embedding"), _sample(images, m(300), 4), rows="any",
-          check=_vector_check(128, False))
-    r.run("audio-embedding", "local", lambda: pipeline("audio-embedding"), _sample(audio, m(400), 5),
-          check=_vector_check(256, True))
-    r.run("video-embedding", "local", lambda: pipeline("video-embedding", max_frames=4), _sample(video, m(150), 6),
-          check=_vector_check(1280, True))
+    # -- the named pipelines: name, build, items, rows per item, vector dim, unit length,
+    #    then (items, sample seed) on the local engine and on Ray (fewer: Ray reloads models in its actors)
+    named = [
+        ("text-embedding", lambda: pipeline("text-embedding"), texts, "one", 384, True, (None, 0), (600, 9)),
+        ("image-embedding", lambda: pipeline("image-embedding"), images, "one", 1280, True, (1500, 1), (300, 10)),
+        ("text-image-embedding [image]", lambda: pipeline("text-image-embedding", model="bridge"), images, "one",
+         384, True, (300, 2), (100, 11)),
+        ("text-image-embedding [text]", lambda: pipeline("text-image-embedding", model="bridge", modality="text"),
+         texts, "one", 384, True, (500, 3), (200, 12)),
+        ("face-embedding", lambda: pipeline("face-embedding"), images, "any", 128, False, (300, 4), (100, 13)),
+        ("audio-embedding", lambda: pipeline("audio-embedding"), audio, "one", 256, True, (400, 5), (150, 14)),
+        ("video-embedding", lambda: pipeline("video-embedding", max_frames=4), video, "one", 1280, True,
+         (150, 6), (60, 15)),
+    ]
+
+    def named_runs(engine: str) -> None:
+        for name, build, items, rows, dim, unit, on_local, on_ray in named:
+            size, seed = on_local if engine == "local" else on_ray
+            cases = items if size is None else _sample(items, m(size), seed)
+            r.run(name, engine, build, cases, rows=rows, check=_vector_check(dim, unit),
+                  kinds=engine == "local" and name == "text-embedding")
+
+    named_runs("local")
 
     # -- vectors: normalize, then each store (a per-row check; the store must hold only the good rows)
     for backend in ("exact", "faiss", "milvus"):
@@ -298,21 +305,7 @@ def main(argv: list[str] | None = None) -> int:
               check=_image_check)
         r.run("audio-decode/auto", "ray", decode_pipe(ops.audio_decode.auto(sample_rate=16000)),
               decoder_view(_sample(audio, 500, 8)), check=_audio_check)
-        r.run("text-embedding", "ray", lambda: pipeline("text-embedding"), _sample(texts, m(600), 9),
-              check=_vector_check(384, True))
-        r.run("image-embedding", "ray", lambda: pipeline("image-embedding"), _sample(images, m(300), 10),
-              check=_vector_check(1280, True))
-        r.run("text-image-embedding [image]", "ray", lambda: pipeline("text-image-embedding", model="bridge"),
-              _sample(images, m(100), 11), check=_vector_check(384, True))
-        r.run("text-image-embedding [text]", "ray",
-              lambda: pipeline("text-image-embedding", model="bridge", modality="text"), _sample(texts, m(200), 12),
-              check=_vector_check(384, True))
-        r.run("face-embedding", "ray", lambda: pipeline("face-embedding"), _sample(images, m(100), 13), rows="any",
-              check=_vector_check(128, False))
-        r.run("audio-embedding", "ray", lambda: pipeline("audio-embedding"), _sample(audio, m(150), 14),
-              check=_vector_check(256, True))
-        r.run("video-embedding", "ray", lambda: pipeline("video-embedding", max_frames=4), _sample(video, m(60), 15),
-              check=_vector_check(1280, True))
+        named_runs("ray")
         # each actor writes its own in-memory store: the per-row refusals are what this run checks
         r.run("vectors normalize + exact store", "ray",
               lambda: (pipe.input("id", "vec").map("vec", "vec", ops.vector.normalize())
